@@ -1,0 +1,132 @@
+"""Features for the stance model: masked text, words around mentions, VADER and lexicon figures.
+
+An instance is a dict: ``text`` (the paragraph or sentence), ``mentions`` (``[start, end]`` pairs
+relative to ``text``), optionally ``target`` (its name) and ``sentences`` (precomputed
+:class:`~newsstance.sentiment.SentenceSentiment` rows relative to ``text``, so that the scorer does
+not run VADER twice).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .sentiment import mentioning, sentence_sentiments
+
+MASK = "tgtmention"
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def masked_text(instance: dict, mask: str = MASK) -> str:
+    """The text with every mention replaced by one mask token, so words, not names, carry the stance."""
+    text, pieces, last = instance["text"], [], 0
+    for start, end in sorted(instance["mentions"]):
+        if start < last:
+            continue
+        pieces += [text[last:start], f" {mask} "]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+class TargetMasker(TransformerMixin, BaseEstimator):
+    """Instances -> their texts with target mentions masked."""
+
+    def __init__(self, mask: str = MASK):
+        self.mask = mask
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return [masked_text(x, self.mask) for x in X]
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["masked_text"], dtype=object)
+
+
+class MentionWindow(TransformerMixin, BaseEstimator):
+    """Instances -> the words within `window` tokens of each mention, as one string."""
+
+    def __init__(self, window: int = 6, mask: str = MASK):
+        self.window = window
+        self.mask = mask
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        windows = []
+        for x in X:
+            tokens = _TOKEN.findall(masked_text(x, self.mask).lower())
+            positions = [i for i, token in enumerate(tokens) if token == self.mask]
+            near = set()
+            for i in positions:
+                near.update(range(max(0, i - self.window), min(len(tokens), i + self.window + 1)))
+            windows.append(" ".join(tokens[i] for i in sorted(near) if tokens[i] != self.mask))
+        return windows
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["mention_window"], dtype=object)
+
+
+SENTIMENT_FEATURES = (
+    "targeted_compound", "targeted_pos", "targeted_neg", "targeted_min", "targeted_max",
+    "paragraph_compound", "log_mentions", "mention_sentence_share",
+)
+
+
+class SentimentFeatures(TransformerMixin, BaseEstimator):
+    """Instances -> VADER figures of the sentences that mention the target and of the whole text."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = np.zeros((len(X), len(SENTIMENT_FEATURES)))
+        for i, x in enumerate(X):
+            sentences = x.get("sentences")
+            if sentences is None:
+                sentences = sentence_sentiments(x["text"])
+            if not sentences:
+                continue
+            targeted = mentioning(sentences, x["mentions"]) or sentences
+            compounds = [s.compound for s in targeted]
+            rows[i] = (
+                sum(compounds) / len(compounds),
+                sum(s.pos for s in targeted) / len(targeted),
+                sum(s.neg for s in targeted) / len(targeted),
+                min(compounds),
+                max(compounds),
+                sum(s.compound for s in sentences) / len(sentences),
+                math.log1p(len(x["mentions"])),
+                len(targeted) / len(sentences),
+            )
+        return rows
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(SENTIMENT_FEATURES, dtype=object)
+
+
+class CompactTfidfVectorizer(TfidfVectorizer):
+    """TfidfVectorizer whose saved state holds the vocabulary as one string, not a dict.
+
+    skops rebuilds a dict entry by entry, which made a 60k-term model take ~9 s to load; one
+    newline-joined string (terms never hold a newline: tokens are words) loads in milliseconds.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        vocabulary = state.get("vocabulary_")
+        if isinstance(vocabulary, dict) and not any("\n" in term for term in vocabulary):
+            state["vocabulary_"] = "\n".join(sorted(vocabulary, key=vocabulary.get))
+        return state
+
+    def __setstate__(self, state):
+        vocabulary = state.get("vocabulary_")
+        if isinstance(vocabulary, str):
+            state = {**state, "vocabulary_": {term: i for i, term in enumerate(vocabulary.split("\n"))}}
+        super().__setstate__(state)
