@@ -119,7 +119,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     """
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: Python may hand back the live __dict__
         vocabulary = state.get("vocabulary_")
         if isinstance(vocabulary, dict) and not any("\n" in term for term in vocabulary):
             state["vocabulary_"] = "\n".join(sorted(vocabulary, key=vocabulary.get))

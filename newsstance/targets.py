@@ -19,24 +19,26 @@ MAX_SPANS = 1000
 _ACRONYM = re.compile(r"^[A-Z](\.?[A-Z]){0,3}\.?$")
 
 
-def _alias_regex(alias: str) -> str:
-    """Regex for one alias; lower-case aliases ignore case, acronyms match as written, others allow an
-    upper- or lower-case first letter and an all-capitals form (headlines)."""
+def _alias_regex(alias: str, inflect: bool = False) -> str:
+    """Regex for one alias; lower-case aliases ignore case (and with `inflect`, a one-word alias also takes
+    -s, -es, -d, -ed, -ing), acronyms match as written, others allow an upper- or lower-case first letter
+    and an all-capitals form (headlines)."""
     escaped = re.escape(alias)
     if alias == alias.lower():
-        return f"(?i:{escaped})"
+        suffix = "(?:s|es|d|ed|ing)?" if inflect and alias.isalpha() else ""
+        return f"(?i:{escaped}{suffix})"
     if _ACRONYM.match(alias):
         return escaped
     variants = {escaped, re.escape(alias[0].swapcase() + alias[1:]), re.escape(alias.upper())}
     return "|".join(sorted(variants, key=len, reverse=True))
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern | None:
+def _phrase_pattern(phrases: Iterable[str], inflect: bool = False) -> re.Pattern | None:
     """One pattern for a list of phrases, longest first, bounded by non-word characters."""
     phrases = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
     if not phrases:
         return None
-    body = "|".join(f"(?:{_alias_regex(p)})" for p in phrases)
+    body = "|".join(f"(?:{_alias_regex(p, inflect)})" for p in phrases)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
 
 
@@ -61,7 +63,7 @@ class Target:
         self._exclude = _phrase_pattern(exclude)
         self._anchors = _phrase_pattern(anchors)
         self._anchored = _phrase_pattern(anchored_aliases)
-        self._cues = _phrase_pattern(cues)
+        self._cues = _phrase_pattern(cues, inflect=True)
         self._powers = _phrase_pattern(powers)
 
     def __repr__(self) -> str:
