@@ -16,8 +16,8 @@ LABELS = ("favor", "against", "neutral")
 
 def build_pipeline(C: float = 1.0, window: int = 6, min_df: int = 2, max_features: int = 100_000,
                    calibration_folds: int = 5, seed: int = 0) -> Pipeline:
-    """The stance pipeline: tf-idf of masked text and of mention windows, VADER figures, calibrated
-    logistic regression with balanced class weights."""
+    """The stance pipeline: tf-idf of masked text and of mention windows, VADER figures, logistic regression
+    with balanced class weights, calibrated (sigmoid, cross-validated) unless calibration_folds < 2."""
     words = Pipeline([
         ("mask", TargetMasker()),
         ("tfidf", CompactTfidfVectorizer(ngram_range=(1, 2), min_df=min_df, max_features=max_features,
@@ -29,67 +29,89 @@ def build_pipeline(C: float = 1.0, window: int = 6, min_df: int = 2, max_feature
                                   sublinear_tf=True, strip_accents="unicode")),
     ])
     sentiment = Pipeline([("vader", SentimentFeatures()), ("scale", StandardScaler())])
-    classifier = CalibratedClassifierCV(
-        LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed),
-        method="sigmoid", cv=calibration_folds, ensemble=False,
-    )
+    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed)
+    if calibration_folds >= 2:
+        classifier = CalibratedClassifierCV(classifier, method="sigmoid", cv=calibration_folds, ensemble=False)
     return Pipeline([
         ("features", FeatureUnion([("words", words), ("context", context), ("sentiment", sentiment)])),
         ("classifier", classifier),
     ])
 
 
-class StanceModel:
-    """A fitted stance pipeline with its name, version and metadata; predicts favor/against/neutral."""
+GENERIC = "*"
 
-    def __init__(self, pipeline: Pipeline, name: str = "unsaved", version: str = "0", metadata: dict | None = None):
-        self.pipeline = pipeline
+
+class StanceModel:
+    """Fitted stance pipelines, one per built-in target plus a target-agnostic one (key "*") for
+    request-defined targets, with name, version and metadata; predicts favor/against/neutral."""
+
+    def __init__(self, pipelines, name: str = "unsaved", version: str = "0", metadata: dict | None = None):
+        self.pipelines = pipelines if isinstance(pipelines, dict) else {GENERIC: pipelines}
+        if GENERIC not in self.pipelines:
+            raise ValueError(f"a stance model needs a target-agnostic pipeline under {GENERIC!r}")
         self.name = name
         self.version = version
         self.metadata = metadata or {}
-        classes = list(pipeline.classes_)
-        self._order = [classes.index(label) for label in LABELS]
-        self._feature_names = None
+        self._orders = {key: [list(p.classes_).index(label) for label in LABELS] for key, p in self.pipelines.items()}
+        self._feature_names: dict[str, np.ndarray] = {}
 
     @property
     def info(self) -> dict:
         """Name and version, as every result reports them."""
         return {"name": self.name, "version": self.version}
 
-    def _linear(self) -> LogisticRegression:
-        """The linear classifier whose coefficients explain a score."""
-        classifier = self.pipeline[-1]
-        if isinstance(classifier, CalibratedClassifierCV):
-            return classifier.calibrated_classifiers_[0].estimator
-        return classifier
+    @property
+    def targets(self) -> list[str]:
+        """Built-in targets with a pipeline of their own."""
+        return [key for key in self.pipelines if key != GENERIC]
+
+    def pipeline_for(self, target: str | None) -> str:
+        """Key of the pipeline that scores a target."""
+        return target if target in self.pipelines else GENERIC
 
     def predict(self, instances: Sequence[dict], explain: int = 0):
         """Probabilities (rows in LABELS order) and, when explain > 0, the top features per instance."""
-        if not instances:
-            return np.zeros((0, len(LABELS))), []
-        features = self.pipeline[:-1].transform(instances)
-        probabilities = self.pipeline[-1].predict_proba(features)[:, self._order]
-        explanations = self._explain(features, explain) if explain else []
+        probabilities = np.zeros((len(instances), len(LABELS)))
+        explanations: list = [None] * len(instances) if explain else []
+        rows: dict[str, list[int]] = {}
+        for i, instance in enumerate(instances):
+            rows.setdefault(self.pipeline_for(instance.get("target")), []).append(i)
+        for key, indexes in rows.items():
+            pipeline = self.pipelines[key]
+            features = pipeline[:-1].transform([instances[i] for i in indexes])
+            probabilities[indexes] = pipeline[-1].predict_proba(features)[:, self._orders[key]]
+            if explain:
+                for i, explanation in zip(indexes, self._explain(key, features, explain)):
+                    explanations[i] = explanation
         return probabilities, explanations
 
     def predict_proba(self, instances: Sequence[dict]) -> np.ndarray:
         """Probabilities of favor, against, neutral for each instance."""
         return self.predict(instances)[0]
 
-    def _explain(self, features, top: int) -> list[list[dict]]:
+    def _explain(self, key: str, features, top: int) -> list[list[dict]]:
         """Per row: features with the largest value x (favor - against) coefficient, signed toward favor."""
-        linear = self._linear()
+        pipeline = self.pipelines[key]
+        linear = _linear(pipeline[-1])
         classes = list(linear.classes_)
         direction = linear.coef_[classes.index("favor")] - linear.coef_[classes.index("against")]
-        if self._feature_names is None:
-            self._feature_names = self.pipeline[:-1].get_feature_names_out()
+        if key not in self._feature_names:
+            self._feature_names[key] = pipeline[:-1].get_feature_names_out()
+        names = self._feature_names[key]
         features = features.tocsr()
         explanations = []
         for row in range(features.shape[0]):
             start, end = features.indptr[row], features.indptr[row + 1]
             columns = features.indices[start:end]
             weights = features.data[start:end] * direction[columns]
-            best = np.argsort(-np.abs(weights))[:top]
-            explanations.append([{"feature": str(self._feature_names[columns[i]]), "weight": round(float(weights[i]), 4)}
+            best = np.argsort(-np.abs(weights), kind="stable")[:top]
+            explanations.append([{"feature": str(names[columns[i]]), "weight": round(float(weights[i]), 4)}
                                  for i in best if weights[i] != 0])
         return explanations
+
+
+def _linear(classifier) -> LogisticRegression:
+    """The linear classifier whose coefficients explain a score."""
+    if isinstance(classifier, CalibratedClassifierCV):
+        return classifier.calibrated_classifiers_[0].estimator
+    return classifier

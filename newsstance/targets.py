@@ -5,7 +5,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .errors import InputError, LimitError, UnknownTargetError
 
@@ -64,7 +64,8 @@ class Target:
         self._anchors = _phrase_pattern(anchors)
         self._anchored = _phrase_pattern(anchored_aliases)
         self._cues = _phrase_pattern(cues, inflect=True)
-        self._powers = _phrase_pattern(powers)
+        groups = powers.values() if isinstance(powers, dict) else [powers] if powers else []
+        self._powers = [_phrase_pattern(group) for group in groups]
 
     def __repr__(self) -> str:
         return f"Target({self.name!r})"
@@ -94,9 +95,10 @@ class Target:
             anchored = self._find(self._anchored, text, start, end)
             if anchored:
                 found += anchors + anchored
-            elif self._cues and self._powers:
-                cues = self._find(self._cues, text, start, end)
-                if cues and self._find(self._powers, text, start, end):
+            elif self._powers:
+                powers = sum(bool(self._find(group, text, start, end)) for group in self._powers)
+                cues = self._find(self._cues, text, start, end) if powers else []
+                if powers >= 2 or cues:
                     found += anchors + cues
         return sorted(set(found))
 
@@ -107,8 +109,10 @@ class Target:
                 **({"aliases": list(self.aliases)} if self.aliases else {})}
 
 
-def _expand_references(phrases: Sequence[str], definitions: dict) -> list[str]:
-    """Replace '@name' by the aliases of the built-in target of that name."""
+def _expand_references(phrases, definitions: dict):
+    """Replace '@name' by the aliases of the built-in target of that name (in lists and dicts of lists)."""
+    if isinstance(phrases, dict):
+        return {key: _expand_references(value, definitions) for key, value in phrases.items()}
     expanded = []
     for phrase in phrases:
         if phrase.startswith("@"):
@@ -125,7 +129,7 @@ def builtin_targets() -> dict[str, Target]:
     definitions = {name: spec for name, spec in raw.items() if not name.startswith("_")}
     targets = {}
     for name, spec in definitions.items():
-        fields = {key: _expand_references(value, definitions) if isinstance(value, list) else value
+        fields = {key: _expand_references(value, definitions) if isinstance(value, (list, dict)) else value
                   for key, value in spec.items()}
         targets[name] = Target(name, builtin=True, **fields)
     return targets
