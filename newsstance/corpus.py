@@ -24,7 +24,13 @@ def open_text(path: str | Path):
 
 
 def iter_articles(path: str | Path) -> Iterator[dict]:
-    """Articles of the corpus, one dict a line."""
+    """Articles of the corpus, one dict a line; a folder of .txt files gives one article a file (ID: the file
+    name, source: its stem), as for the seed corpus."""
+    path = Path(path)
+    if path.is_dir():
+        for file in sorted(path.glob("*.txt")):
+            yield {"ID": file.name, "source": file.stem, "content_original": file.read_text(encoding="utf-8")}
+        return
     with open_text(path) as handle:
         for line in handle:
             if line.strip():

@@ -7,14 +7,17 @@ not run VADER twice).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .sentiment import mentioning, sentence_sentiments
+from .sentiment import analyzer, mentioning, sentence_sentiments
 
 MASK = "tgtmention"
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -109,6 +112,62 @@ class SentimentFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         return np.array(SENTIMENT_FEATURES, dtype=object)
+
+
+@lru_cache(maxsize=1)
+def stance_lexicon() -> tuple[tuple[str, ...], tuple[str, ...], frozenset]:
+    """Word prefixes of evaluative wording (against, favor) and negators, from the package's data file."""
+    raw = json.loads(resources.files("newsstance").joinpath("data/lexicon.json").read_text(encoding="utf-8"))
+    return tuple(raw["against"]), tuple(raw["favor"]), frozenset(raw["negators"])
+
+
+LEXICON_FEATURES = (
+    "window_against", "window_favor", "window_vader_pos", "window_vader_neg", "window_negated",
+    "text_against", "text_favor", "text_vader_pos", "text_vader_neg",
+)
+
+
+class LexiconFeatures(TransformerMixin, BaseEstimator):
+    """Instances -> counts of evaluative words (stance lexicon and VADER's lexicon) within `window` tokens of a
+    mention and in the whole text, per 10 tokens; a word after a negator counts for the other side."""
+
+    def __init__(self, window: int = 8, mask: str = MASK):
+        self.window = window
+        self.mask = mask
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        against, favor, negators = stance_lexicon()
+        valence = analyzer().lexicon
+        rows = np.zeros((len(X), len(LEXICON_FEATURES)))
+        for i, x in enumerate(X):
+            tokens = _TOKEN.findall(masked_text(x, self.mask).lower())
+            if not tokens:
+                continue
+            positions = [k for k, token in enumerate(tokens) if token == self.mask]
+            near = set()
+            for k in positions:
+                near.update(range(max(0, k - self.window), min(len(tokens), k + self.window + 1)))
+            counts = np.zeros(len(LEXICON_FEATURES))
+            for k, token in enumerate(tokens):
+                negated = k > 0 and (tokens[k - 1] in negators or (k > 1 and tokens[k - 2] in negators))
+                is_against, is_favor = token.startswith(against), token.startswith(favor)
+                if negated:
+                    is_against, is_favor = is_favor, is_against
+                v = valence.get(token, 0.0) * (-1 if negated else 1)
+                scores = (is_against, is_favor, max(v, 0.0), max(-v, 0.0))
+                counts[5:9] += scores
+                if k in near:
+                    counts[0:4] += scores
+                    counts[4] += negated
+            rows[i, 0:5] = counts[0:5] / max(len(near), 1) * 10
+            rows[i, 5:9] = counts[5:9] / len(tokens) * 10
+        return rows
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(LEXICON_FEATURES, dtype=object)
 
 
 class CompactTfidfVectorizer(TfidfVectorizer):

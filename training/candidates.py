@@ -43,12 +43,19 @@ FAVOR_CUES = re.compile(
     r"commend\w*|applaud\w*|thank\w*|hail\w*|champion\w*|reliable|generous)\b",
     re.IGNORECASE,
 )
+# A Russian official speaking: unrebutted, such quotes frame Russia's conduct favourably (voice rule).
+RUSSIAN_VOICE = re.compile(
+    r"\b(Putin|Lavrov|Peskov|Zakharova|Shoigu|Medvedev|Nebenzia|Kremlin|Russian (officials?|foreign ministry|"
+    r"embassy|ambassador|diplomats?|president|state media|government))\b[^.]{0,80}\b(said|says|told|argued|"
+    r"insisted|stressed|called|described|praised|welcomed|noted)\b"
+)
 VIETNAM_WAR = re.compile(r"\bVietnam (War|era|veteran)|\bin Vietnam in 19[67]\d|\bdraft\b", re.IGNORECASE)
 
 
 def candidate_pools(paragraphs, min_words: int = 12):
     """Group (article, index, text, meta) rows into pools of candidates per target and a random pool."""
-    pools = {"russia": [], "us": [], "neutrality": [], "random": [], "russia_favor": [], "us_favor": []}
+    pools = {"russia": [], "us": [], "neutrality": [], "random": [], "russia_favor": [], "us_favor": [],
+             "russia_favor_broad": [], "russia_voice": []}
     for row in paragraphs:
         text = row["text"]
         if len(text.split()) < min_words:
@@ -62,6 +69,10 @@ def candidate_pools(paragraphs, min_words: int = 12):
         favor_cues = len(FAVOR_CUES.findall(text))
         if favor_cues >= 2 and TARGET_TERMS["russia"].search(text):
             pools["russia_favor"].append(row)
+        if favor_cues == 1 and TARGET_TERMS["russia"].search(text):
+            pools["russia_favor_broad"].append(row)
+        if RUSSIAN_VOICE.search(text):
+            pools["russia_voice"].append(row)
         if favor_cues >= 2 and TARGET_TERMS["us"].search(text):
             pools["us_favor"].append(row)
         if (TARGET_TERMS["neutrality"].search(text) and VIETNAM_POSITION.search(text)
@@ -97,8 +108,8 @@ def main(argv=None):
     parser.add_argument("out_dir")
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--round", type=int, choices=(1, 2), default=1,
-                        help="1: the first, broad round; 2: favor-heavy pools, skipping --labeled paragraphs")
+    parser.add_argument("--round", type=int, choices=(1, 2, 3), default=1,
+                        help="1: the first, broad round; 2 and 3: favor-heavy pools, skipping --labeled paragraphs")
     parser.add_argument("--labeled", nargs="*", default=[], help="label files of earlier rounds (JSONL)")
     args = parser.parse_args(argv)
     pools = candidate_pools(iter_corpus_paragraphs(args.corpus))
@@ -107,10 +118,15 @@ def main(argv=None):
     for path in args.labeled:
         with open(path, encoding="utf-8") as handle:
             labeled |= {(r["article"], r["paragraph"]) for r in map(json.loads, handle)}
-    sizes = ({"neutrality": 450, "russia": 950, "us": 950, "random": 250} if args.round == 1
-             else {"russia_favor": 700, "us_favor": 500})
-    rows = sample(pools, sizes, per_article=2, seed=args.seed + args.round, exclude=labeled) if args.round == 2 \
-        else sample(pools, sizes, per_article=3, seed=args.seed)
+    sizes = {
+        1: {"neutrality": 450, "russia": 950, "us": 950, "random": 250},
+        2: {"russia_favor": 700, "us_favor": 500},
+        3: {"russia_voice": 450, "russia_favor_broad": 650, "us_favor": 250, "us": 250},
+    }[args.round]
+    if args.round == 1:
+        rows = sample(pools, sizes, per_article=3, seed=args.seed)
+    else:
+        rows = sample(pools, sizes, per_article=2, seed=args.seed + args.round, exclude=labeled)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for b in range(args.batches):
