@@ -35,6 +35,16 @@ def masked_text(instance: dict, mask: str = MASK) -> str:
     return "".join(pieces)
 
 
+def tokens_near_mentions(instance: dict, window: int, mask: str = MASK) -> tuple[list[str], set[int]]:
+    """Lower-cased tokens of the masked text and the positions within `window` tokens of a mention."""
+    tokens = _TOKEN.findall(masked_text(instance, mask).lower())
+    near: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token == mask:
+            near.update(range(max(0, i - window), min(len(tokens), i + window + 1)))
+    return tokens, near
+
+
 class TargetMasker(TransformerMixin, BaseEstimator):
     """Instances -> their texts with target mentions masked."""
 
@@ -64,11 +74,7 @@ class MentionWindow(TransformerMixin, BaseEstimator):
     def transform(self, X):
         windows = []
         for x in X:
-            tokens = _TOKEN.findall(masked_text(x, self.mask).lower())
-            positions = [i for i, token in enumerate(tokens) if token == self.mask]
-            near = set()
-            for i in positions:
-                near.update(range(max(0, i - self.window), min(len(tokens), i + self.window + 1)))
+            tokens, near = tokens_near_mentions(x, self.window, self.mask)
             windows.append(" ".join(tokens[i] for i in sorted(near) if tokens[i] != self.mask))
         return windows
 
@@ -143,13 +149,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         valence = analyzer().lexicon
         rows = np.zeros((len(X), len(LEXICON_FEATURES)))
         for i, x in enumerate(X):
-            tokens = _TOKEN.findall(masked_text(x, self.mask).lower())
+            tokens, near = tokens_near_mentions(x, self.window, self.mask)
             if not tokens:
                 continue
-            positions = [k for k, token in enumerate(tokens) if token == self.mask]
-            near = set()
-            for k in positions:
-                near.update(range(max(0, k - self.window), min(len(tokens), k + self.window + 1)))
             counts = np.zeros(len(LEXICON_FEATURES))
             for k, token in enumerate(tokens):
                 negated = k > 0 and (tokens[k - 1] in negators or (k > 1 and tokens[k - 2] in negators))
