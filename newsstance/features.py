@@ -127,6 +127,18 @@ def stance_lexicon() -> tuple[tuple[str, ...], tuple[str, ...], frozenset]:
     return tuple(raw["against"]), tuple(raw["favor"]), frozenset(raw["negators"])
 
 
+@lru_cache(maxsize=200_000)
+def _token_scores(token: str, negated: bool) -> tuple[bool, bool, float, float]:
+    """(against word, favor word, VADER positive valence, VADER negative valence) of a token; negation swaps
+    the sides. Cached: news vocabulary repeats, and prefix tests over the lexicon are the costly part."""
+    against, favor, _ = stance_lexicon()
+    is_against, is_favor = token.startswith(against), token.startswith(favor)
+    valence = analyzer().lexicon.get(token, 0.0)
+    if negated:
+        is_against, is_favor, valence = is_favor, is_against, -valence
+    return is_against, is_favor, max(valence, 0.0), max(-valence, 0.0)
+
+
 LEXICON_FEATURES = (
     "window_against", "window_favor", "window_vader_pos", "window_vader_neg", "window_negated",
     "text_against", "text_favor", "text_vader_pos", "text_vader_neg",
@@ -145,21 +157,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        against, favor, negators = stance_lexicon()
-        valence = analyzer().lexicon
+        negators = stance_lexicon()[2]
         rows = np.zeros((len(X), len(LEXICON_FEATURES)))
         for i, x in enumerate(X):
-            tokens, near = tokens_near_mentions(x, self.window, self.mask)
+            tokens, near = tokens_near_mentions(x, self.window)
             if not tokens:
                 continue
             counts = np.zeros(len(LEXICON_FEATURES))
             for k, token in enumerate(tokens):
                 negated = k > 0 and (tokens[k - 1] in negators or (k > 1 and tokens[k - 2] in negators))
-                is_against, is_favor = token.startswith(against), token.startswith(favor)
-                if negated:
-                    is_against, is_favor = is_favor, is_against
-                v = valence.get(token, 0.0) * (-1 if negated else 1)
-                scores = (is_against, is_favor, max(v, 0.0), max(-v, 0.0))
+                scores = _token_scores(token, negated)
                 counts[5:9] += scores
                 if k in near:
                     counts[0:4] += scores

@@ -172,13 +172,13 @@ def classify(blocks: list[str]) -> list[str]:
     """Kind of each paragraph (body, heading, boilerplate) from general layout and wording cues."""
     kinds: list[str] = []
     seen: set[str] = set()
+    after_navigation = False
     for i, block in enumerate(blocks):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         normalised = " ".join(block.lower().split())
         words = _word_count(block)
-        previous = kinds[-1] if kinds else None
-        after_navigation = previous == BOILERPLATE and _is_navigation(blocks[i - 1])
-        if _is_navigation(block) or _BOILERPLATE_CUES.search(block):
+        navigation = _is_navigation(block)
+        if navigation or _BOILERPLATE_CUES.search(block):
             kind = BOILERPLATE
         elif normalised in seen and words < 40:
             kind = BOILERPLATE  # a repeated heading or caption counts once
@@ -196,6 +196,7 @@ def classify(blocks: list[str]) -> list[str]:
             kind = BODY
         kinds.append(kind)
         seen.add(normalised)
+        after_navigation = navigation
     return kinds
 
 

@@ -70,10 +70,10 @@ class Target:
     def __repr__(self) -> str:
         return f"Target({self.name!r})"
 
-    def _find(self, pattern: re.Pattern | None, text: str, start: int, end: int) -> list[Mention]:
+    def _find(self, pattern: re.Pattern | None, text: str, start: int, end: int, excluded) -> list[Mention]:
+        """Matches of a pattern, less those inside an excluded phrase or a shouted 'US'."""
         if pattern is None:
             return []
-        excluded = [m.span() for m in self._exclude.finditer(text, start, end)] if self._exclude else []
         found = []
         for match in pattern.finditer(text, start, end):
             s, e = match.span()
@@ -89,15 +89,21 @@ class Target:
         end = len(text) if end is None else end
         if self.spans:
             return [(max(s, start), min(e, end)) for s, e in self.spans if s < end and start < e]
-        found = self._find(self._aliases, text, start, end)
-        anchors = self._find(self._anchors, text, start, end)
+        # Most paragraphs name no alias and no anchor: settle those with two searches.
+        has_alias = self._aliases is not None and self._aliases.search(text, start, end)
+        has_anchor = self._anchors is not None and self._anchors.search(text, start, end)
+        if not (has_alias or has_anchor):
+            return []
+        excluded = [m.span() for m in self._exclude.finditer(text, start, end)] if self._exclude else []
+        found = self._find(self._aliases, text, start, end, excluded) if has_alias else []
+        anchors = self._find(self._anchors, text, start, end, excluded) if has_anchor else []
         if anchors:
-            anchored = self._find(self._anchored, text, start, end)
+            anchored = self._find(self._anchored, text, start, end, excluded)
             if anchored:
                 found += anchors + anchored
             elif self._powers:
-                powers = sum(bool(self._find(group, text, start, end)) for group in self._powers)
-                cues = self._find(self._cues, text, start, end) if powers else []
+                powers = sum(bool(self._find(group, text, start, end, excluded)) for group in self._powers)
+                cues = self._find(self._cues, text, start, end, excluded) if powers else []
                 if powers >= 2 or cues:
                     found += anchors + cues
         return sorted(set(found))
