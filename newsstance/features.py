@@ -1,4 +1,4 @@
-"""Features for the stance model: masked text, words around mentions, VADER and lexicon figures.
+"""Features for the stance model: masked text, words around mentions, VADER figures.
 
 An instance is a dict: ``text`` (the paragraph or sentence), ``mentions`` (``[start, end]`` pairs
 relative to ``text``), optionally ``target`` (its name) and ``sentences`` (precomputed
@@ -7,17 +7,14 @@ not run VADER twice).
 """
 from __future__ import annotations
 
-import json
 import math
 import re
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .sentiment import analyzer, mentioning, sentence_sentiments
+from .sentiment import mentioning, sentence_sentiments
 
 MASK = "tgtmention"
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -118,65 +115,6 @@ class SentimentFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         return np.array(SENTIMENT_FEATURES, dtype=object)
-
-
-@lru_cache(maxsize=1)
-def stance_lexicon() -> tuple[tuple[str, ...], tuple[str, ...], frozenset]:
-    """Word prefixes of evaluative wording (against, favor) and negators, from the package's data file."""
-    raw = json.loads(resources.files("newsstance").joinpath("data/lexicon.json").read_text(encoding="utf-8"))
-    return tuple(raw["against"]), tuple(raw["favor"]), frozenset(raw["negators"])
-
-
-@lru_cache(maxsize=200_000)
-def _token_scores(token: str, negated: bool) -> tuple[bool, bool, float, float]:
-    """(against word, favor word, VADER positive valence, VADER negative valence) of a token; negation swaps
-    the sides. Cached: news vocabulary repeats, and prefix tests over the lexicon are the costly part."""
-    against, favor, _ = stance_lexicon()
-    is_against, is_favor = token.startswith(against), token.startswith(favor)
-    valence = analyzer().lexicon.get(token, 0.0)
-    if negated:
-        is_against, is_favor, valence = is_favor, is_against, -valence
-    return is_against, is_favor, max(valence, 0.0), max(-valence, 0.0)
-
-
-LEXICON_FEATURES = (
-    "window_against", "window_favor", "window_vader_pos", "window_vader_neg", "window_negated",
-    "text_against", "text_favor", "text_vader_pos", "text_vader_neg",
-)
-
-
-class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """Instances -> counts of evaluative words (stance lexicon and VADER's lexicon) within `window` tokens of a
-    mention and in the whole text, per 10 tokens; a word after a negator counts for the other side."""
-
-    def __init__(self, window: int = 8, mask: str = MASK):
-        self.window = window
-        self.mask = mask
-
-    def fit(self, X, y=None):
-        return self
-
-    def transform(self, X):
-        negators = stance_lexicon()[2]
-        rows = np.zeros((len(X), len(LEXICON_FEATURES)))
-        for i, x in enumerate(X):
-            tokens, near = tokens_near_mentions(x, self.window)
-            if not tokens:
-                continue
-            counts = np.zeros(len(LEXICON_FEATURES))
-            for k, token in enumerate(tokens):
-                negated = k > 0 and (tokens[k - 1] in negators or (k > 1 and tokens[k - 2] in negators))
-                scores = _token_scores(token, negated)
-                counts[5:9] += scores
-                if k in near:
-                    counts[0:4] += scores
-                    counts[4] += negated
-            rows[i, 0:5] = counts[0:5] / max(len(near), 1) * 10
-            rows[i, 5:9] = counts[5:9] / len(tokens) * 10
-        return rows
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array(LEXICON_FEATURES, dtype=object)
 
 
 class CompactTfidfVectorizer(TfidfVectorizer):

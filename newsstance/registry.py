@@ -24,7 +24,6 @@ TRUSTED_TYPES = (
     "newsstance.features.MentionWindow",
     "newsstance.features.SentimentFeatures",
     "newsstance.features.CompactTfidfVectorizer",
-    "newsstance.features.LexiconFeatures",
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",

@@ -153,9 +153,10 @@ class Scorer:
         body_sentences = []
         for block, sentences, found in doc["units"]:
             weight = KIND_WEIGHTS[block.kind]
+            paragraph_sentiment = mean_sentiment(sentences)
             if block.kind == BODY:
                 body_count += 1
-                body_sentences.append(mean_sentiment(sentences))
+                body_sentences.append(paragraph_sentiment)
             stances = {}
             for target in targets:
                 if target.name not in found:
@@ -182,7 +183,7 @@ class Scorer:
                     acc["body"] += block.kind == BODY
             paragraph_results.append({
                 "index": block.index, "start": block.start, "end": block.end, "kind": block.kind,
-                "sentiment": mean_sentiment(sentences), "stances": stances,
+                "sentiment": paragraph_sentiment, "stances": stances,
             })
         rng = np.random.default_rng(self.seed)
         target_results = {name: self._target_summary(acc, body_count, rng) for name, acc in per_target.items()}

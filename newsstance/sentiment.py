@@ -49,8 +49,15 @@ def mean_sentiment(sentences: Sequence[SentenceSentiment]) -> dict | None:
     """Mean of each VADER field over sentences; None when there are none."""
     if not sentences:
         return None
+    compound = pos = neu = neg = 0.0
+    for s in sentences:
+        compound += s.compound
+        pos += s.pos
+        neu += s.neu
+        neg += s.neg
     n = len(sentences)
-    return {f: round(sum(getattr(s, f) for s in sentences) / n, 4) for f in FIELDS}
+    return {"compound": round(compound / n, 4), "pos": round(pos / n, 4), "neu": round(neu / n, 4),
+            "neg": round(neg / n, 4)}
 
 
 def mentioning(sentences: Sequence[SentenceSentiment], mentions: Sequence[tuple[int, int]]):
