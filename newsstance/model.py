@@ -55,7 +55,9 @@ class StanceModel:
         self.name = name
         self.version = version
         self.metadata = metadata or {}
-        self._orders = {key: [list(p.classes_).index(label) for label in LABELS] for key, p in self.pipelines.items()}
+        # column of each label in a pipeline's probabilities; None for a label it was never trained on
+        self._columns = {key: [list(p.classes_).index(label) if label in p.classes_ else None for label in LABELS]
+                         for key, p in self.pipelines.items()}
         self._feature_names: dict[str, np.ndarray] = {}
 
     @property
@@ -82,7 +84,10 @@ class StanceModel:
         for key, indexes in rows.items():
             pipeline = self.pipelines[key]
             features = pipeline[:-1].transform([instances[i] for i in indexes])
-            probabilities[indexes] = pipeline[-1].predict_proba(features)[:, self._orders[key]]
+            raw = pipeline[-1].predict_proba(features)
+            for j, column in enumerate(self._columns[key]):
+                if column is not None:
+                    probabilities[indexes, j] = raw[:, column]
             if explain:
                 for i, explanation in zip(indexes, self._explain(key, features, explain)):
                     explanations[i] = explanation
@@ -95,9 +100,8 @@ class StanceModel:
     def _explain(self, key: str, features, top: int) -> list[list[dict]]:
         """Per row: features with the largest value x (favor - against) coefficient, signed toward favor."""
         pipeline = self.pipelines[key]
-        linear = _linear(pipeline[-1])
-        classes = list(linear.classes_)
-        direction = linear.coef_[classes.index("favor")] - linear.coef_[classes.index("against")]
+        weights = _class_weights(_linear(pipeline[-1]))
+        direction = weights.get("favor", 0.0) - weights.get("against", 0.0)
         if key not in self._feature_names:
             self._feature_names[key] = pipeline[:-1].get_feature_names_out()
         names = self._feature_names[key]
@@ -111,6 +115,14 @@ class StanceModel:
             explanations.append([{"feature": str(names[columns[i]]), "weight": round(float(weights[i]), 4)}
                                  for i in best if weights[i] != 0])
         return explanations
+
+
+def _class_weights(linear: LogisticRegression) -> dict:
+    """Each class's coefficient vector; a two-class model's single row splits into +/- halves."""
+    classes = list(linear.classes_)
+    if linear.coef_.shape[0] == 1:
+        return {classes[1]: linear.coef_[0] / 2, classes[0]: -linear.coef_[0] / 2}
+    return dict(zip(classes, linear.coef_))
 
 
 def _linear(classifier) -> LogisticRegression:

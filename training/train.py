@@ -112,6 +112,10 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
     pipelines, searches = {}, {}
     started = time.perf_counter()
     for target, examples in by_target.items():
+        if len({e.label for e in examples}) < 2 or len({e.group for e in examples}) < 2:
+            progress(f"{target}: too few labeled examples ({len(examples)}) for a pipeline of its own; "
+                     f"its mentions are scored by the target-agnostic pipeline")
+            continue
         result = search(examples, grid, extra_sets={w: generic for w in generic_weights}, jobs=jobs)
         searches[target] = result
         params = {k: v for k, v in result.params.items() if k != "extra_weight"}
