@@ -16,6 +16,7 @@ $(INSTALLED): pyproject.toml
 
 run: $(INSTALLED)
 	$(BIN)/newsstance score --format csv --quiet $(SEEDS) | $(BIN)/python -m newsstance.table
+	$(BIN)/newsstance serve
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
