@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import sklearn
+from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -83,8 +85,9 @@ class StanceModel:
             rows.setdefault(self.pipeline_for(instance.get("target")), []).append(i)
         for key, indexes in rows.items():
             pipeline = self.pipelines[key]
-            features = pipeline[:-1].transform([instances[i] for i in indexes])
-            raw = pipeline[-1].predict_proba(features)
+            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+                features = _union_features(pipeline, [instances[i] for i in indexes])
+                raw = pipeline[-1].predict_proba(features)
             for j, column in enumerate(self._columns[key]):
                 if column is not None:
                     probabilities[indexes, j] = raw[:, column]
@@ -115,6 +118,15 @@ class StanceModel:
             explanations.append([{"feature": str(names[columns[i]]), "weight": round(float(weights[i]), 4)}
                                  for i in best if weights[i] != 0])
         return explanations
+
+
+def _union_features(pipeline: Pipeline, instances: list[dict]):
+    """The pipeline's feature matrix: each part of its FeatureUnion, stacked in order. Same columns as
+    `pipeline[:-1].transform`, without FeatureUnion's per-call joblib dispatch (~2 ms, most of a short
+    document's model time)."""
+    union = pipeline[0]
+    parts = [part.transform(instances) for _, part in union.transformer_list]
+    return sparse.hstack([sparse.csr_matrix(p) if not sparse.issparse(p) else p for p in parts]).tocsr()
 
 
 def _class_weights(linear: LogisticRegression) -> dict:
