@@ -167,3 +167,14 @@ def test_train_command_reports_bad_data_and_writes_nothing(tmp_path, capsys):
     assert training_cli.cmd_train(args) == 2
     assert "bad.jsonl:1: unknown label 'maybe'" in capsys.readouterr().err
     assert not (tmp_path / "reg").exists()
+
+
+def test_no_dev_examples_does_not_replace_the_current_model(tmp_path, tiny_table):
+    data = load_training_data([tiny_table])
+    first = train_and_register(data, name="tiny", version="1", root=tmp_path, grid={"C": [1.0]},
+                               progress=lambda m: None, jobs=1)
+    assert first["promotion"]["made_current"]  # no current model yet
+    data.dev = {target: [] for target in data.dev}
+    second = train_and_register(data, name="tiny", version="2", root=tmp_path, grid={"C": [1.0]},
+                                progress=lambda m: None, jobs=1)
+    assert not second["promotion"]["made_current"] and registry.current(tmp_path) == ("tiny", "1")

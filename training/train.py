@@ -199,7 +199,9 @@ def train_and_register(data: TrainingData, *, name: str, version: str, root=None
     except ModelError:
         current, current_score = None, None
     new_score = mean_dev_f1({t: dev_report[t] for t in data.dev})
-    promote = force or current is None or new_score >= current_score
+    evaluable = any(r.get("strict_examples") for t, r in dev_report.items() if t in data.dev)
+    # Without dev examples nothing shows the new model is not worse: it replaces a current one only if forced.
+    promote = force or current is None or (evaluable and new_score >= current_score)
     metadata = {
         "labels": list(LABELS), "targets": list(data.train), "train_seconds": round(seconds, 1),
         "training_data_sha256": data_hash(data.files), "training_data": [Path(f).name for f in data.files],
