@@ -16,30 +16,17 @@ MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 CURRENT_FILE = "current.json"
 
-# Reviewed: the types a newsstance model is made of beyond skops' defaults. Each is either this
-# project's own transformer (no code runs at load beyond setting attributes) or a scikit-learn/numpy/
-# scipy type skops reconstructs field by field. Anything else in a file is refused.
+# Reviewed: the types a newsstance model holds beyond those skops trusts by default (scikit-learn
+# pipelines, tf-idf, scaler, logistic regression, numpy and scipy arrays). This project's transformers set
+# attributes only, no code runs at load; the two calibration types are scikit-learn's own fitted holders.
+# Anything else in a file is refused.
 TRUSTED_TYPES = (
     "newsstance.features.TargetMasker",
     "newsstance.features.MentionWindow",
     "newsstance.features.SentimentFeatures",
     "newsstance.features.CompactTfidfVectorizer",
-    "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._data.StandardScaler",
-    "builtins.slice",
-    "numpy.dtype",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "collections.defaultdict",
-    "builtins.int",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,11 +64,8 @@ class SearchResult:
 
 def _fold_score(examples, extra, train_idx, test_idx, params) -> float:
     """Macro-F1 of one fold; `extra` examples (another data set) join every training fold."""
-    train = [examples[i] for i in train_idx] + extra
     test = [examples[i] for i in test_idx if not examples[i].uncertain]
-    pipeline = build_pipeline(**params, calibration_folds=0)
-    pipeline.fit([e.instance() for e in train], [e.label for e in train],
-                 classifier__sample_weight=[e.weight for e in train])
+    pipeline = fit([examples[i] for i in train_idx] + extra, **params, calibration_folds=0)
     predicted = list(pipeline.predict([e.instance() for e in test]))
     truth = [e.label for e in test]
     return float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro", zero_division=0))
@@ -220,7 +218,5 @@ def train_and_register(data: TrainingData, *, name: str, version: str, root=None
 
 def majority_label(examples: list[Example]) -> str:
     """The most common label of a training set (the majority baseline's constant answer)."""
-    counts: dict[str, float] = {}
-    for e in examples:
-        counts[e.label] = counts.get(e.label, 0) + 1
-    return max(counts, key=counts.get) if counts else "neutral"
+    counts = Counter(e.label for e in examples)
+    return counts.most_common(1)[0][0] if counts else "neutral"
