@@ -12,9 +12,10 @@ import re
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from .sentiment import mentioning, sentence_sentiments
+from .sentiment import analyzer, mentioning, sentence_sentiments
 
 MASK = "tgtmention"
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -79,6 +80,66 @@ class MentionWindow(TransformerMixin, BaseEstimator):
         return np.array(["mention_window"], dtype=object)
 
 
+def mention_sides(instance: dict, window: int, mask: str = MASK) -> tuple[list[str], list[str]]:
+    """The tokens within `window` before and after each mention (other mentions left out)."""
+    tokens, _ = tokens_near_mentions(instance, 0, mask)
+    left, right = [], []
+    for i, token in enumerate(tokens):
+        if token == mask:
+            left += [t for t in tokens[max(0, i - window):i] if t != mask]
+            right += [t for t in tokens[i + 1:i + 1 + window] if t != mask]
+    return left, right
+
+
+class MentionSides(TransformerMixin, BaseEstimator):
+    """Instances -> the words just before a mention marked `l_`, just after marked `r_` ("l_condemned",
+    "r_praised"): which side of the target a word stands on tells agent from patient."""
+
+    def __init__(self, window: int = 3, mask: str = MASK):
+        self.window = window
+        self.mask = mask
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = []
+        for x in X:
+            left, right = mention_sides(x, self.window, self.mask)
+            rows.append(" ".join(["l_" + t for t in left] + ["r_" + t for t in right]))
+        return rows
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["mention_sides"], dtype=object)
+
+
+SIDE_SENTIMENT_FEATURES = ("left_compound", "left_pos", "left_neg", "right_compound", "right_pos", "right_neg")
+
+
+class SideSentiment(TransformerMixin, BaseEstimator):
+    """Instances -> VADER figures of the words just before and just after the mentions."""
+
+    def __init__(self, window: int = 4, mask: str = MASK):
+        self.window = window
+        self.mask = mask
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        vader = analyzer()
+        rows = np.zeros((len(X), len(SIDE_SENTIMENT_FEATURES)))
+        for i, x in enumerate(X):
+            for j, side in enumerate(mention_sides(x, self.window, self.mask)):
+                if side:
+                    s = vader.polarity_scores(" ".join(side))
+                    rows[i, 3 * j : 3 * j + 3] = (s["compound"], s["pos"], s["neg"])
+        return rows
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(SIDE_SENTIMENT_FEATURES, dtype=object)
+
+
 SENTIMENT_FEATURES = (
     "targeted_compound", "targeted_pos", "targeted_neg", "targeted_min", "targeted_max",
     "paragraph_compound", "log_mentions", "mention_sentence_share",
@@ -123,6 +184,20 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     skops rebuilds a dict entry by entry, which made a 60k-term model take ~9 s to load; one
     newline-joined string (terms never hold a newline: tokens are words) loads in milliseconds.
     """
+
+    def transform(self, raw_documents):
+        """Tf-idf rows: the same arithmetic as TfidfVectorizer.transform (counts, 1 + log tf, x idf, l2 rows)
+        without its input validation, which costs more than the arithmetic on one document's paragraphs."""
+        if self.norm not in ("l2", None) or not hasattr(self._tfidf, "idf_"):
+            return super().transform(raw_documents)
+        counts = CountVectorizer.transform(self, raw_documents).astype(np.float64)
+        if self.sublinear_tf:
+            np.log(counts.data, counts.data)
+            counts.data += 1.0
+        counts.data *= self._tfidf.idf_[counts.indices]
+        if self.norm == "l2":
+            inplace_csr_row_normalize_l2(counts)
+        return counts
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: Python may hand back the live __dict__

@@ -23,6 +23,8 @@ CURRENT_FILE = "current.json"
 TRUSTED_TYPES = (
     "newsstance.features.TargetMasker",
     "newsstance.features.MentionWindow",
+    "newsstance.features.MentionSides",
+    "newsstance.features.SideSentiment",
     "newsstance.features.SentimentFeatures",
     "newsstance.features.CompactTfidfVectorizer",
     "sklearn.calibration._CalibratedClassifier",

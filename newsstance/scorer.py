@@ -165,7 +165,7 @@ class Scorer:
                 mentions, row = found[target.name]
                 p = probabilities[row]
                 stance = {
-                    "label": LABELS[int(np.argmax(p))],
+                    "label": self.model.label(p, target.name),
                     "score": round(float(p[0] - p[1]), 4),
                     "probabilities": {label: round(float(v), 4) for label, v in zip(LABELS, p)},
                     "mentions": [list(m) for m in mentions],
@@ -186,7 +186,7 @@ class Scorer:
                 "sentiment": paragraph_sentiment, "stances": stances,
             })
         rng = np.random.default_rng(self.seed)
-        target_results = {name: self._target_summary(acc, body_count, rng) for name, acc in per_target.items()}
+        target_results = {name: self._target_summary(name, acc, body_count, rng) for name, acc in per_target.items()}
         return {
             **{k: v for k, v in doc["meta"].items() if k in ("id", "outlet")},
             **{k: v for k, v in doc["meta"].items() if k not in ("id", "outlet") and v is not None},
@@ -196,7 +196,7 @@ class Scorer:
             "paragraphs": paragraph_results,
         }
 
-    def _target_summary(self, acc: dict, body_count: int, rng: np.random.Generator) -> dict:
+    def _target_summary(self, name: str, acc: dict, body_count: int, rng: np.random.Generator) -> dict:
         """Document score of one target: weighted mean, bootstrap interval, counts, targeted sentiment."""
         scores, weights = np.array(acc["scores"]), np.array(acc["weights"])
         summary = {"score": None, "ci": None, "label": None, "paragraphs": len(scores),
@@ -205,7 +205,7 @@ class Scorer:
         if len(scores):
             summary["score"] = round(float(np.average(scores, weights=weights)), 4)
             summary["ci"] = bootstrap_interval(scores, weights, rng, self.resamples)
-            summary["label"] = LABELS[int(np.argmax(np.sum(acc["probs"], axis=0)))]
+            summary["label"] = self.model.label(np.sum(acc["probs"], axis=0), name)
             targeted = mean_sentiment(acc["sentences"])
             summary["sentiment"] = targeted["compound"] if targeted else None
         return summary

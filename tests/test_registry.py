@@ -85,3 +85,15 @@ def test_failed_save_leaves_nothing_behind(tmp_path):
 def test_shipped_model_loads_and_is_current():
     model = registry.load()
     assert model.info == dict(zip(("name", "version"), registry.current()))
+
+
+def test_rich_context_pipeline_round_trips_and_explains(tmp_path):
+    rich = fit(TINY, min_df=1, calibration_folds=2, rich_context=True)
+    writer.save(rich, "rich", "1", {}, root=tmp_path, make_current=True)
+    loaded = registry.load(root=tmp_path)  # its extra transformers are on the trusted list
+    instances = [e.instance() for e in TINY]
+    assert np.array_equal(StanceModel(rich).predict_proba(instances), loaded.predict_proba(instances))
+    _, explanations = loaded.predict(instances[:1], explain=50)
+    features = {e["feature"] for e in explanations[0]}
+    assert any(f.startswith("sides__l_") or f.startswith("sides__r_") for f in features)
+    assert any(f.startswith("characters__") for f in features)

@@ -178,3 +178,11 @@ def test_no_dev_examples_does_not_replace_the_current_model(tmp_path, tiny_table
     second = train_and_register(data, name="tiny", version="2", root=tmp_path, grid={"C": [1.0]},
                                 progress=lambda m: None, jobs=1)
     assert not second["promotion"]["made_current"] and registry.current(tmp_path) == ("tiny", "1")
+
+
+def test_promotion_ignores_dev_sets_with_one_class():
+    from training.train import mean_dev_f1
+    two_classes = {"strict_examples": 4, "label_counts": {"against": 2, "neutral": 2}, "model": {"macro_f1": 0.6}}
+    one_class = {"strict_examples": 9, "label_counts": {"neutral": 9}, "model": {"macro_f1": 0.3}}
+    assert mean_dev_f1({"russia": two_classes, "neutrality": one_class}) == pytest.approx(0.6)
+    assert mean_dev_f1({"neutrality": one_class}) == 0.0

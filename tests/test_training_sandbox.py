@@ -102,6 +102,9 @@ class _Fixed:
     def predict_proba(self, instances):
         return np.tile(self.p, (len(instances), 1))
 
+    def label(self, probabilities, target=None):
+        return ("favor", "against", "neutral")[int(np.argmax(probabilities))]
+
 
 def test_predictions_and_reliability():
     examples = {"russia": [_example("favor", "a"), _example("against", "b"), _example("favor", "c", uncertain=True)]}

@@ -49,13 +49,22 @@ RUSSIAN_VOICE = re.compile(
     r"embassy|ambassador|diplomats?|president|state media|government))\b[^.]{0,80}\b(said|says|told|argued|"
     r"insisted|stressed|called|described|praised|welcomed|noted)\b"
 )
+# The US acting abroad (LABELING.md's `us`): its forces, diplomats, sanctions, alliances, "the West".
+US_ABROAD = re.compile(
+    r"\b(Washington|Pentagon|State Department|Secretary of State|U\.S\.|US|American|United States|NATO|the West|"
+    r"Western)\b[^.]{0,60}\b(troops|forces|military|strikes?|sanctions?|diplomac\w*|foreign policy|allies|alliance|"
+    r"deal|treaty|withdraw\w*|intervention|invasion|war|ambassador|embassy|aid|tariffs?|trade war|summit)\b"
+    r"|\b(troops|forces|military|strikes?|sanctions?|diplomac\w*|foreign policy|allies|alliance|deal|treaty|"
+    r"withdraw\w*|intervention|invasion|war|ambassador|embassy|aid|tariffs?|trade war|summit)\b[^.]{0,60}"
+    r"\b(Washington|Pentagon|U\.S\.|US|American|United States|NATO|the West|Western)\b"
+)
 VIETNAM_WAR = re.compile(r"\bVietnam (War|era|veteran)|\bin Vietnam in 19[67]\d|\bdraft\b", re.IGNORECASE)
 
 
 def candidate_pools(paragraphs, min_words: int = 12):
     """Group (article, index, text, meta) rows into pools of candidates per target and a random pool."""
     pools = {"russia": [], "us": [], "neutrality": [], "random": [], "russia_favor": [], "us_favor": [],
-             "russia_favor_broad": [], "russia_voice": []}
+             "russia_favor_broad": [], "russia_voice": [], "us_abroad": []}
     for row in paragraphs:
         text = row["text"]
         if len(text.split()) < min_words:
@@ -73,6 +82,8 @@ def candidate_pools(paragraphs, min_words: int = 12):
             pools["russia_favor_broad"].append(row)
         if RUSSIAN_VOICE.search(text):
             pools["russia_voice"].append(row)
+        if cues and US_ABROAD.search(text):
+            pools["us_abroad"].append(row)
         if favor_cues >= 2 and TARGET_TERMS["us"].search(text):
             pools["us_favor"].append(row)
         if (TARGET_TERMS["neutrality"].search(text) and VIETNAM_POSITION.search(text)
@@ -108,8 +119,9 @@ def main(argv=None):
     parser.add_argument("out_dir")
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--round", type=int, choices=(1, 2, 3), default=1,
-                        help="1: the first, broad round; 2 and 3: favor-heavy pools, skipping --labeled paragraphs")
+    parser.add_argument("--round", type=int, choices=(1, 2, 3, 4), default=1,
+                        help="1: the first, broad round; 2 and 3: favor-heavy pools; 4: the US acting abroad "
+                             "near evaluative wording, and more of round 1's russia pool; 2-4 skip --labeled paragraphs")
     parser.add_argument("--labeled", nargs="*", default=[], help="label files of earlier rounds (JSONL)")
     args = parser.parse_args(argv)
     pools = candidate_pools(iter_corpus_paragraphs(args.corpus))
@@ -122,6 +134,7 @@ def main(argv=None):
         1: {"neutrality": 450, "russia": 950, "us": 950, "random": 250},
         2: {"russia_favor": 700, "us_favor": 500},
         3: {"russia_voice": 450, "russia_favor_broad": 650, "us_favor": 250, "us": 250},
+        4: {"us_abroad": 650, "russia": 350},
     }[args.round]
     if args.round == 1:
         rows = sample(pools, sizes, per_article=3, seed=args.seed)

@@ -49,17 +49,17 @@ def class_balance(frame: pd.DataFrame) -> pd.DataFrame:
 
 def predictions(model: StanceModel, sets: dict[str, list[Example]]) -> pd.DataFrame:
     """The model's probabilities on examples by target: one row per example with truth, prediction,
-    P(favor), P(against), P(neutral), confidence (the top probability), correct, uncertain."""
+    P(favor), P(against), P(neutral), confidence (the probability of the predicted label), correct, uncertain."""
     rows = []
     for target, examples in sets.items():
         if not examples:
             continue
         probabilities = model.predict_proba([e.instance() for e in examples])
         for e, p in zip(examples, probabilities):
-            top = int(np.argmax(p))
-            rows.append({"target": target, "truth": e.label, "predicted": LABELS[top], "p_favor": p[0],
-                         "p_against": p[1], "p_neutral": p[2], "confidence": float(p[top]),
-                         "correct": LABELS[top] == e.label, "uncertain": e.uncertain})
+            predicted = model.label(p, e.target)
+            rows.append({"target": target, "truth": e.label, "predicted": predicted, "p_favor": p[0],
+                         "p_against": p[1], "p_neutral": p[2], "confidence": float(p[LABELS.index(predicted)]),
+                         "correct": predicted == e.label, "uncertain": e.uncertain})
     return pd.DataFrame(rows, columns=["target", "truth", "predicted", "p_favor", "p_against", "p_neutral",
                                        "confidence", "correct", "uncertain"])
 

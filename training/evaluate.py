@@ -62,7 +62,7 @@ def evaluate_examples(model: StanceModel, examples: list[Example], majority: str
     if not examples:
         return {"examples": 0}
     probabilities = model.predict_proba([e.instance() for e in examples])
-    predicted = [LABELS[i] for i in probabilities.argmax(axis=1)]
+    predicted = [model.label(p, e.target) for p, e in zip(probabilities, examples)]
     vader = vader_labels(examples)
     truth = [e.label for e in examples]
     strict = [i for i, e in enumerate(examples) if not e.uncertain]

@@ -92,6 +92,45 @@ def search(examples: list[Example], grid: dict, *, extra_sets: dict | None = Non
     return SearchResult(best["params"], best["cv_macro_f1"], tried)
 
 
+DECISION_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _fold_probabilities(examples, train_idx, test_idx, params) -> tuple:
+    """Calibrated probabilities (LABELS order) of one fold's test part."""
+    pipeline = fit([examples[i] for i in train_idx], **params)
+    raw = pipeline.predict_proba([examples[i].instance() for i in test_idx])
+    probabilities = np.zeros((len(test_idx), len(LABELS)))
+    for j, label in enumerate(LABELS):
+        if label in pipeline.classes_:
+            probabilities[:, j] = raw[:, list(pipeline.classes_).index(label)]
+    return test_idx, probabilities
+
+
+def choose_decision(examples: list[Example], params: dict, *, folds: int = 4, jobs: int = 2) -> dict:
+    """Decision weights prior**-alpha for the labels, alpha chosen by macro-F1 of calibrated out-of-fold
+    probabilities in article-grouped CV on the training part (ties go to the smaller alpha; 0 is argmax)."""
+    groups = [e.group for e in examples]
+    splits = GroupKFold(n_splits=min(folds, len(set(groups)))).split(examples, groups=groups)
+    out_of_fold = np.zeros((len(examples), len(LABELS)))
+    for test_idx, probabilities in Parallel(n_jobs=jobs)(
+            delayed(_fold_probabilities)(examples, tr, te, params) for tr, te in splits):
+        out_of_fold[test_idx] = probabilities
+    counts = Counter(e.label for e in examples)
+    prior = np.array([max(counts[label], 1) / len(examples) for label in LABELS])
+    strict = [i for i, e in enumerate(examples) if not e.uncertain]
+    truth = [examples[i].label for i in strict]
+    scores = {}
+    for alpha in DECISION_ALPHAS:
+        predicted = [LABELS[k] for k in np.argmax(out_of_fold[strict] * prior ** -alpha, axis=1)]
+        scores[alpha] = float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro",
+                                       zero_division=0))
+    best = max(DECISION_ALPHAS, key=lambda a: (round(scores[a], 4), -a))
+    weights = prior ** -best
+    weights = weights / weights.mean()
+    return {"alpha": best, "weights": {label: round(float(w), 6) for label, w in zip(LABELS, weights)},
+            "cv_macro_f1": {str(a): round(v, 4) for a, v in scores.items()}}
+
+
 def _reweighted(examples: list[Example], weight: float) -> list[Example]:
     if not weight:
         return []
@@ -107,7 +146,7 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
     as grouped CV showed them lowering macro-F1 on our labels. The target-agnostic pipeline is fitted on
     `generic` alone (its NewsMTSC dev_rw macro-F1 fell from 0.680 to 0.638 when our labels joined), or on
     all targets' examples when there is no generic data."""
-    pipelines, searches = {}, {}
+    pipelines, searches, decisions = {}, {}, {}
     started = time.perf_counter()
     for target, examples in by_target.items():
         if len({e.label for e in examples}) < 2 or len({e.group for e in examples}) < 2:
@@ -118,12 +157,22 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
         searches[target] = result
         params = {k: v for k, v in result.params.items() if k != "extra_weight"}
         extra = _reweighted(generic, result.params["extra_weight"])
-        progress(f"{target}: chose {result.params} (grouped CV macro-F1 {result.cv_macro_f1:.3f}); fitting")
+        progress(f"{target}: chose {result.params} (grouped CV macro-F1 {result.cv_macro_f1:.3f})")
+        decisions[target] = choose_decision(examples + extra, params, jobs=jobs)
+        progress(f"{target}: decision alpha {decisions[target]['alpha']} "
+                 f"(calibrated grouped CV {decisions[target]['cv_macro_f1']}); fitting")
         pipelines[target] = fit(examples + extra, **params)
     agnostic = generic or [e for examples in by_target.values() for e in examples]
+    if generic_params is None and len({e.group for e in agnostic}) >= 2:
+        result = search(agnostic, GENERIC_GRID, jobs=jobs)
+        searches[GENERIC] = result
+        generic_params = {k: v for k, v in result.params.items() if k != "extra_weight"}
+        progress(f"{GENERIC}: chose {result.params} (grouped CV macro-F1 {result.cv_macro_f1:.3f})")
+        decisions[GENERIC] = choose_decision(agnostic, generic_params, jobs=jobs)
+        progress(f"{GENERIC}: decision alpha {decisions[GENERIC]['alpha']}")
     progress(f"{GENERIC}: fitting the target-agnostic pipeline on {len(agnostic)} examples")
     pipelines[GENERIC] = fit(agnostic, **(generic_params or {}))
-    return pipelines, searches, time.perf_counter() - started
+    return pipelines, searches, decisions, time.perf_counter() - started
 
 
 @dataclass
@@ -163,11 +212,19 @@ def load_training_data(label_files, corpus=None, newsmtsc=None, newsmtsc_dev=Non
 
 
 DEFAULT_GRID = {"C": [1.0, 3.0, 10.0]}
+GENERIC_GRID = {"C": [1.0], "rich_context": [False, True]}
+
+
+def comparable(report: dict) -> bool:
+    """A target's dev report can rank models: its strict labels hold at least two classes. (With one class,
+    macro-F1 only punishes predicting any other: a model that never leaves `neutral` would score 1.0.)"""
+    return len(report.get("label_counts", {})) >= 2
 
 
 def mean_dev_f1(report: dict) -> float:
-    """Mean strict macro-F1 over the targets that have dev examples: the promotion criterion."""
-    values = [r["model"]["macro_f1"] for r in report.values() if r.get("strict_examples")]
+    """Mean strict macro-F1 over the targets whose dev labels hold two classes or more: the promotion
+    criterion."""
+    values = [r["model"]["macro_f1"] for r in report.values() if comparable(r)]
     return float(np.mean(values)) if values else 0.0
 
 
@@ -181,9 +238,9 @@ def train_and_register(data: TrainingData, *, name: str, version: str, root=None
     from . import registry as writer
     from .evaluate import evaluate
 
-    pipelines, searches, seconds = train_model(data.train, data.generic, grid=grid or DEFAULT_GRID,
-                                               progress=progress, jobs=jobs)
-    model = StanceModel(pipelines)
+    pipelines, searches, decisions, seconds = train_model(data.train, data.generic, grid=grid or DEFAULT_GRID,
+                                                          progress=progress, jobs=jobs)
+    model = StanceModel(pipelines, metadata={"decision": decisions})
     majority = {t: majority_label(examples) for t, examples in data.train.items()}
     dev_report = evaluate(model, data.dev, majority)
     metrics = {f"{t}_dev_macro_f1": r["model"]["macro_f1"] for t, r in dev_report.items() if r.get("strict_examples")}
@@ -197,7 +254,7 @@ def train_and_register(data: TrainingData, *, name: str, version: str, root=None
     except ModelError:
         current, current_score = None, None
     new_score = mean_dev_f1({t: dev_report[t] for t in data.dev})
-    evaluable = any(r.get("strict_examples") for t, r in dev_report.items() if t in data.dev)
+    evaluable = any(comparable(r) for t, r in dev_report.items() if t in data.dev)
     # Without dev examples nothing shows the new model is not worse: it replaces a current one only if forced.
     promote = force or current is None or (evaluable and new_score >= current_score)
     metadata = {
@@ -207,6 +264,7 @@ def train_and_register(data: TrainingData, *, name: str, version: str, root=None
         "dev_examples": {t: len(v) for t, v in data.dev.items()},
         "unaddressed_labels": data.unaddressed,
         "search": {t: {"chosen": s.params, "cv_macro_f1": s.cv_macro_f1, "tried": s.tried} for t, s in searches.items()},
+        "decision": decisions,
         "metrics": metrics, "evaluation": dev_report,
         "promotion": {"mean_dev_macro_f1": round(new_score, 4),
                       "current": {**current.info, "mean_dev_macro_f1": round(current_score, 4)} if current else None,
