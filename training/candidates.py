@@ -119,9 +119,10 @@ def main(argv=None):
     parser.add_argument("out_dir")
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--round", type=int, choices=(1, 2, 3, 4), default=1,
+    parser.add_argument("--round", type=int, choices=(1, 2, 3, 4, 5), default=1,
                         help="1: the first, broad round; 2 and 3: favor-heavy pools; 4: the US acting abroad "
-                             "near evaluative wording, and more of round 1's russia pool; 2-4 skip --labeled paragraphs")
+                             "near evaluative wording, and more of round 1's russia pool; 5: more of 3 and 4's pools; 2-5 skip "
+                             "--labeled paragraphs")
     parser.add_argument("--labeled", nargs="*", default=[], help="label files of earlier rounds (JSONL)")
     args = parser.parse_args(argv)
     pools = candidate_pools(iter_corpus_paragraphs(args.corpus))
@@ -135,6 +136,7 @@ def main(argv=None):
         2: {"russia_favor": 700, "us_favor": 500},
         3: {"russia_voice": 450, "russia_favor_broad": 650, "us_favor": 250, "us": 250},
         4: {"us_abroad": 650, "russia": 350},
+        5: {"us_abroad": 500, "russia_favor_broad": 300, "russia_voice": 200},
     }[args.round]
     if args.round == 1:
         rows = sample(pools, sizes, per_article=3, seed=args.seed)
