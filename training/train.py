@@ -145,7 +145,9 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
     `generic` (NewsMTSC) examples may join a target's search at the given weights; by default they do not,
     as grouped CV showed them lowering macro-F1 on our labels. The target-agnostic pipeline is fitted on
     `generic` alone (its NewsMTSC dev_rw macro-F1 fell from 0.680 to 0.638 when our labels joined), or on
-    all targets' examples when there is no generic data."""
+    all targets' examples when there is no generic data; its features are chosen by grouped CV over
+    GENERIC_GRID unless `generic_params` are given. Every searched pipeline also gets decision weights
+    (`choose_decision`)."""
     pipelines, searches, decisions = {}, {}, {}
     started = time.perf_counter()
     for target, examples in by_target.items():
