@@ -33,9 +33,14 @@ _NAV_PHRASES = re.compile(
 _BOILERPLATE_CUES = re.compile(
     r"(your email address will not be published|required fields are marked|all rights reserved|"
     r"\bcookies?\b.*\b(consent|accept|policy)\b|\bsubscribe\b.*\b(newsletter|inbox)\b|"
-    r"^(photo|image|picture|caption|credit|file photo)\s*[:(|]|\((photo|image|file photo)\b|"
+    r"^(photos?|images?|pictures?|caption|credit|file photo|gallery)\s*[:(|]|\((photo|image|file photo)\b|"
+    r"\b(hide caption|caption|photo|image|slide|picture) \d+ of \d+\b|"  # a gallery's pager
+    r"^image copyright\b|\bimage caption\b|^[\w.'-]+( [\w.'-]+){0,3}/(AP|Reuters|AFP|EPA|Getty Images)(/File)?\b|"
+    r"^(just watched|play video|related video|go deeper|tweet share|more:)|\breplay more videos\b|"
+    r"^skip (twitter|facebook|instagram|youtube) post\b|\bsign up to receive\b|© ?\d{4}|"
     r"\b(getty images|reuters/|ap photo|afp via getty|afp/getty|shutterstock)\b|"
-    r"^by [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?\s*(,.*)?$|"
+    # a byline: capitalised names only (case-sensitive, or "By CNN's best estimate, ..." would be one)
+    r"(?-i:^(By|BY|by) [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?\s*(,.*)?$)|"
     r"pic\.twitter\.com|— .*\(@\w+\) \w+ \d{1,2}, \d{4}$|"
     r"^(what do you think|let us know in the comments|join the (discussion|conversation))|"
     r"^(sign up|subscribe) (for|to) )",

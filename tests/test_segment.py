@@ -1,4 +1,5 @@
 """Paragraphs, sentences and kinds."""
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,36 @@ def test_navigation_captions_and_link_titles_are_boilerplate():
             "Your email address will not be published. Required fields are marked *")
     kinds = [p.kind for p in paragraphs(text)]
     assert kinds == [HEADING, BODY, BOILERPLATE, BOILERPLATE, BOILERPLATE, BOILERPLATE, BOILERPLATE]
+
+
+def test_photo_gallery_runs_are_boilerplate():
+    text = ("Ministers Meet on Trade\n\n"
+            "The ministers met on Monday and agreed to continue talks next month.\n\n"
+            "Photos: A week of talks The delegations arrive at the venue on Monday. Hide Caption 1 of 9 "
+            "Photos: A week of talks Reporters wait outside the hall. Hide Caption 2 of 9\n\n"
+            "prev next Image 2 of 3\n\n"
+            "Officials said a photo of the signing would be released later.")
+    kinds = [p.kind for p in paragraphs(text)]
+    assert kinds == [HEADING, BODY, BOILERPLATE, BOILERPLATE, BODY]
+
+
+@pytest.mark.parametrize("block", [
+    "Image copyright Wire Agency Image caption The minister arrives for the talks",
+    "JUST WATCHED Minister on the talks Replay More Videos ... MUST WATCH Minister on the talks 01:12",
+    "More:Ministers agree to meet again next month",
+    "Jane Roe/AP/File The minister arrives for the talks in the capital on Monday.",
+    "Skip Twitter post by @someminister The talks went well today.",
+    "Copyright © 2019 Some Newspaper, LLC.",
+    "By Jane Roe and John Doe, Wire Agency",
+])
+def test_widget_captions_credits_and_bylines_are_boilerplate(block):
+    text = f"The ministers met on Monday and agreed to continue talks next month.\n\n{block}"
+    assert [p.kind for p in paragraphs(text)] == [BODY, BOILERPLATE]
+
+
+def test_sentence_opening_with_by_is_not_a_byline():
+    text = "The poll was published on Monday.\n\nBy the pollster's best estimate, the sample leaned left by seven points."
+    assert [p.kind for p in paragraphs(text)] == [BODY, BODY]
 
 
 def test_section_heading_and_repeated_title():
