@@ -30,22 +30,47 @@ _NAV_PHRASES = re.compile(
     r"trending( now)?|popular( posts| stories)?|latest( news)?|top stories|skip to (main )?content)$",
     re.IGNORECASE,
 )
-_BOILERPLATE_CUES = re.compile(
-    r"(your email address will not be published|required fields are marked|all rights reserved|"
-    r"\bcookies?\b.*\b(consent|accept|policy)\b|\bsubscribe\b.*\b(newsletter|inbox)\b|"
-    r"^(photos?|images?|pictures?|caption|credit|file photo|gallery)\s*[:(|]|\((photo|image|file photo)\b|"
-    r"\b(hide caption|caption|photo|image|slide|picture) \d+ of \d+\b|"  # a gallery's pager
-    r"^image copyright\b|\bimage caption\b|^[\w.'-]+( [\w.'-]+){0,3}/(AP|Reuters|AFP|EPA|Getty Images)(/File)?\b|"
-    r"^(just watched|play video|related video|go deeper|tweet share|more:)|\breplay more videos\b|"
-    r"^skip (twitter|facebook|instagram|youtube) post\b|\bsign up to receive\b|© ?\d{4}|"
-    r"\b(getty images|reuters/|ap photo|afp via getty|afp/getty|shutterstock)\b|"
+# Boilerplate cues that open a block: gallery and photo labels, credits, widgets, bylines, comment prompts.
+_CUE_AT_START = re.compile(
+    r"(photos?|images?|pictures?|caption|credit|file photo|gallery)\s*[:(|]|image copyright\b|"
+    r"[\w.'-]+( [\w.'-]+){0,3}/(AP|Reuters|AFP|EPA|Getty Images)(/File)?\b|"
+    r"(just watched|play video|related video|go deeper|tweet share|more:)|"
+    r"skip (twitter|facebook|instagram|youtube) post\b|"
     # a byline: capitalised names only (case-sensitive, or "By CNN's best estimate, ..." would be one)
-    r"(?-i:^(By|BY|by) [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?\s*(,.*)?$)|"
-    r"pic\.twitter\.com|— .*\(@\w+\) \w+ \d{1,2}, \d{4}$|"
-    r"^(what do you think|let us know in the comments|join the (discussion|conversation))|"
-    r"^(sign up|subscribe) (for|to) )",
+    r"(?-i:(By|BY|by) [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}( and [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?\s*(,.*)?$)|"
+    r"(what do you think|let us know in the comments|join the (discussion|conversation))|"
+    r"(sign up|subscribe) (for|to) ",
     re.IGNORECASE,
 )
+# Cues anywhere in a block, matched on its lower-cased text. Each pattern comes with substrings one of which
+# any match contains: a substring scan settles nearly every block, where one case-insensitive regex of
+# all the cues took ~0.2 ms per paragraph.
+_CUES_ANYWHERE = (
+    (("your email address will not be published", "required fields are marked", "all rights reserved",
+      "pic.twitter.com"), None),
+    (("cookie",), re.compile(r"\bcookies?\b.*\b(consent|accept|policy)\b")),
+    (("subscribe",), re.compile(r"\bsubscribe\b.*\b(newsletter|inbox)\b")),
+    (("(photo", "(image", "(file photo"), re.compile(r"\((photo|image|file photo)\b")),
+    (("caption ", "photo ", "image ", "slide ", "picture "),
+     re.compile(r"\b(hide caption|caption|photo|image|slide|picture) \d+ of \d+\b")),  # a gallery's pager
+    (("image caption", "replay more videos", "sign up to receive"),
+     re.compile(r"\b(image caption|replay more videos|sign up to receive)\b")),
+    (("©",), re.compile(r"© ?\d{4}")),
+    (("getty images", "reuters/", "ap photo", "afp via getty", "afp/getty", "shutterstock"),
+     re.compile(r"\b(getty images|reuters/|ap photo|afp via getty|afp/getty|shutterstock)\b")),
+    (("—",), re.compile(r"— .*\(@\w+\) \w+ \d{1,2}, \d{4}$")),  # an embedded tweet's footer
+)
+
+
+def _has_boilerplate_cue(text: str) -> bool:
+    """The text opens with, or contains, wording that only boilerplate has."""
+    if _CUE_AT_START.match(text):
+        return True
+    lowered = text.lower()
+    return any(any(key in lowered for key in keys) and (pattern is None or pattern.search(lowered))
+               for keys, pattern in _CUES_ANYWHERE)
+
+
 _TEASER_START = re.compile(r"^[\"“‘']?(explore|learn|discover|find out|read about|watch|get the)\b", re.IGNORECASE)
 _END_PUNCT = tuple(".!?…:;\"”’'»)")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
@@ -166,7 +191,7 @@ def _looks_like_title(line: str) -> bool:
 def _is_navigation(block: str) -> bool:
     """Every line of the block is navigation vocabulary or a boilerplate cue."""
     lines = [line.strip(" \t*•|-–—>") for line in block.splitlines() if line.strip()]
-    return bool(lines) and all(_NAV_PHRASES.match(line) or _BOILERPLATE_CUES.search(line) for line in lines)
+    return bool(lines) and all(_NAV_PHRASES.match(line) or _has_boilerplate_cue(line) for line in lines)
 
 
 def _word_count(text: str) -> int:
@@ -183,7 +208,7 @@ def classify(blocks: list[str]) -> list[str]:
         normalised = " ".join(block.lower().split())
         words = _word_count(block)
         navigation = _is_navigation(block)
-        if navigation or _BOILERPLATE_CUES.search(block):
+        if navigation or _has_boilerplate_cue(block):
             kind = BOILERPLATE
         elif normalised in seen and words < 40:
             kind = BOILERPLATE  # a repeated heading or caption counts once
