@@ -156,6 +156,7 @@ def describe_model(scorer: Scorer, config: dict) -> dict:
     metadata = model.metadata or {}
     return {**model.info, "targets": [t.to_dict() for t in builtin_targets().values()],
             "metrics": metadata.get("metrics", {}), "training_data_sha256": metadata.get("training_data_sha256"),
+            "decision": metadata.get("decision", {}),
             "created": metadata.get("created"), "libraries": metadata.get("libraries", {}),
             "limits": {"max_body_bytes": config["MAX_BODY_BYTES"], "max_text_chars": config["MAX_TEXT_CHARS"],
                        "max_paragraphs": config["MAX_PARAGRAPHS"], "max_batch_size": config["MAX_BATCH_SIZE"],

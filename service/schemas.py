@@ -181,8 +181,10 @@ class Feature(Out):
 
 
 class Stance(Out):
-    label = fields.String(validate=validators.OneOf(LABELS))
-    score = fields.Float(metadata={"minimum": -1, "maximum": 1})
+    label = fields.String(validate=validators.OneOf(LABELS), metadata={
+        "description": "the most probable label after the model's decision weights, which lift rare classes "
+                       "(GET /v1/model: decision)"})
+    score = fields.Float(metadata={"minimum": -1, "maximum": 1, "description": "P(favor) - P(against)"})
     probabilities = fields.Nested(Probabilities)
     mentions = fields.List(fields.List(fields.Integer()))
     explanation = fields.List(fields.Nested(Feature), metadata={"description": "with ?explain=true"})
@@ -324,6 +326,8 @@ class ModelOut(Out):
     targets = fields.List(fields.Nested(TargetInfo))
     metrics = fields.Dict()
     training_data_sha256 = fields.String(allow_none=True)
+    decision = fields.Dict(metadata={"description": "per pipeline: the decision weights that pick labels, and "
+                                                    "the cross-validated figures behind them"})
     created = fields.String(allow_none=True)
     libraries = fields.Dict()
     limits = fields.Dict(keys=fields.String(), values=fields.Integer())

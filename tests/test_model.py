@@ -42,3 +42,16 @@ def test_choose_decision_prefers_argmax_when_classes_are_balanced():
     assert decision["alpha"] in DECISION_ALPHAS and set(decision["weights"]) == set(LABELS)
     assert decision["cv_macro_f1"]["0.0"] == pytest.approx(1.0)
     assert decision["alpha"] == 0.0  # equal priors: every alpha ties, and ties go to plain argmax
+
+
+def test_scorer_labels_follow_the_models_decision_rule(scorer, seed_texts):
+    """Paragraph labels are the model's weighted choice from the probabilities the result reports."""
+    checked = 0
+    for text in seed_texts.values():
+        for paragraph in scorer.score(text)["paragraphs"]:
+            for target, stance in paragraph["stances"].items():
+                if stance:
+                    p = [stance["probabilities"][label] for label in LABELS]
+                    assert stance["label"] == scorer.model.label(p, target)
+                    checked += 1
+    assert checked > 20

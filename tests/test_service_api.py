@@ -179,6 +179,7 @@ def test_model_description(client, model):
     assert body["name"] == model.name and body["version"] == model.version
     assert body["training_data_sha256"] == model.metadata.get("training_data_sha256")
     assert body["metrics"] == model.metadata.get("metrics", {})
+    assert body["decision"] == model.metadata.get("decision", {})
     assert {t["name"] for t in body["targets"]} >= {"russia", "us", "neutrality"}
     assert body["limits"]["max_batch_size"] == 8
 
