@@ -97,13 +97,8 @@ DECISION_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 def _fold_probabilities(examples, train_idx, test_idx, params) -> tuple:
     """Calibrated probabilities (LABELS order) of one fold's test part."""
-    pipeline = fit([examples[i] for i in train_idx], **params)
-    raw = pipeline.predict_proba([examples[i].instance() for i in test_idx])
-    probabilities = np.zeros((len(test_idx), len(LABELS)))
-    for j, label in enumerate(LABELS):
-        if label in pipeline.classes_:
-            probabilities[:, j] = raw[:, list(pipeline.classes_).index(label)]
-    return test_idx, probabilities
+    fold_model = StanceModel(fit([examples[i] for i in train_idx], **params))
+    return test_idx, fold_model.predict_proba([examples[i].instance() for i in test_idx])
 
 
 def choose_decision(examples: list[Example], params: dict, *, folds: int = 4, jobs: int = 2) -> dict:
