@@ -124,6 +124,10 @@ def test_wilson_interval():
     low, high = diagnostics.wilson_interval(50, 100)
     assert low == pytest.approx(0.404, abs=0.001) and high == pytest.approx(0.596, abs=0.001)
     assert all(np.isnan(diagnostics.wilson_interval(0, 0)))
+    for n in range(1, 120):  # the interval always holds the observed proportion (plots draw it as error bars)
+        for k in range(n + 1):
+            low, high = diagnostics.wilson_interval(k, n)
+            assert low <= k / n <= high
 
 
 def _report(matrix, f1=0.5):

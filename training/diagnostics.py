@@ -71,7 +71,8 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval holds p; rounding can put an end a hair inside it (p = 1 gave 0.9999999999999999).
+    return (max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 def reliability_table(frame: pd.DataFrame, bins: int = 10, strict: bool = True) -> pd.DataFrame:
