@@ -104,6 +104,13 @@ def test_csv_tables_and_wide_form(tmp_path):
     assert [(e.target, e.label, e.source) for e in wide] == [
         ("russia", "neutral", "written"), ("us", "neutral", "written"), ("neutrality", "favor", "written")]
     assert not any(in_dev_split(e) for e in wide)  # written paragraphs are never evaluated on
+    (tmp_path / "written.jsonl").write_text(json.dumps({
+        "text": "Vietnam kept its neutrality between Russia and the United States.", "russia": "neutral",
+        "us": "neutral", "neutrality": "favor", "source": "written"}) + "\n", encoding="utf-8")
+    assert {e.target for e in load_table(tmp_path / "written.jsonl") if e.mentions} == {"russia", "us", "neutrality"}
+    data = load_training_data([tmp_path / "written.jsonl"])  # they train only the neutrality target
+    assert [e.target for part in (data.train, data.dev) for examples in part.values() for e in examples] == [
+        "neutrality"]
 
 
 def test_drifted_corpus_and_missing_paragraphs_are_errors(tmp_path, corpus):
