@@ -46,12 +46,17 @@ def present_labels(truth, predicted) -> list[str]:
     return [label for label in LABELS if label in set(truth) | set(predicted)]
 
 
+def macro_f1(truth, predicted) -> float:
+    """Macro-F1 over the labels present in truth or predictions (see `present_labels`)."""
+    return float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro",
+                          zero_division=0))
+
+
 def _scores(truth: list[str], predicted: list[str]) -> dict:
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=list(LABELS),
                                                                      zero_division=0)
     return {
-        "macro_f1": round(float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro",
-                                         zero_division=0)), 4),
+        "macro_f1": round(macro_f1(truth, predicted), 4),
         "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
                               "support": int(s)} for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)},
     }
@@ -75,8 +80,7 @@ def evaluate_examples(model: StanceModel, examples: list[Example], majority: str
         "label_counts": dict(Counter(pick(truth))),
         "model": {
             **_scores(pick(truth), pick(predicted)),
-            "macro_f1_with_uncertain": round(float(f1_score(truth, predicted, labels=present_labels(truth, predicted),
-                                                            average="macro", zero_division=0)), 4),
+            "macro_f1_with_uncertain": round(macro_f1(truth, predicted), 4),
             "confusion_matrix": {"labels": list(LABELS),
                                  "rows_true_cols_predicted": confusion_matrix(pick(truth), pick(predicted),
                                                                               labels=list(LABELS)).tolist()},

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 from newsstance.model import GENERIC, LABELS, StanceModel, build_pipeline
 
 from .data import Example
-from .evaluate import present_labels
+from .evaluate import macro_f1
 
 DEV_SHARE = 5  # one article in five goes to the fixed dev split
 # Paragraphs written here (source "written") may stand in only where the corpus lacks real ones: Vietnam's
@@ -64,6 +63,11 @@ class SearchResult:
     cv_macro_f1: float
     tried: list = field(default_factory=list)
 
+    @property
+    def pipeline_params(self) -> dict:
+        """The chosen parameters that `build_pipeline` takes (the extra data set's weight is not one)."""
+        return {k: v for k, v in self.params.items() if k != "extra_weight"}
+
 
 def _fold_score(examples, extra, train_idx, test_idx, params) -> float:
     """Macro-F1 of one fold; `extra` examples (another data set) join every training fold."""
@@ -71,7 +75,7 @@ def _fold_score(examples, extra, train_idx, test_idx, params) -> float:
     pipeline = fit([examples[i] for i in train_idx] + extra, **params, calibration_folds=0)
     predicted = list(pipeline.predict([e.instance() for e in test]))
     truth = [e.label for e in test]
-    return float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro", zero_division=0))
+    return macro_f1(truth, predicted)
 
 
 def search(examples: list[Example], grid: dict, *, extra_sets: dict | None = None, folds: int = 4,
@@ -120,8 +124,7 @@ def choose_decision(examples: list[Example], params: dict, *, folds: int = 4, jo
     scores = {}
     for alpha in DECISION_ALPHAS:
         predicted = [LABELS[k] for k in np.argmax(out_of_fold[strict] * prior ** -alpha, axis=1)]
-        scores[alpha] = float(f1_score(truth, predicted, labels=present_labels(truth, predicted), average="macro",
-                                       zero_division=0))
+        scores[alpha] = macro_f1(truth, predicted)
     best = max(DECISION_ALPHAS, key=lambda a: (round(scores[a], 4), -a))
     weights = prior ** -best
     weights = weights / weights.mean()
@@ -155,7 +158,7 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
             continue
         result = search(examples, grid, extra_sets={w: generic for w in generic_weights}, jobs=jobs)
         searches[target] = result
-        params = {k: v for k, v in result.params.items() if k != "extra_weight"}
+        params = result.pipeline_params
         extra = _reweighted(generic, result.params["extra_weight"])
         progress(f"{target}: chose {result.params} (grouped CV macro-F1 {result.cv_macro_f1:.3f})")
         decisions[target] = choose_decision(examples + extra, params, jobs=jobs)
@@ -166,7 +169,7 @@ def train_model(by_target: dict[str, list[Example]], generic: list[Example], *, 
     if generic_params is None and len({e.group for e in agnostic}) >= 2:
         result = search(agnostic, GENERIC_GRID, jobs=jobs)
         searches[GENERIC] = result
-        generic_params = {k: v for k, v in result.params.items() if k != "extra_weight"}
+        generic_params = result.pipeline_params
         progress(f"{GENERIC}: chose {result.params} (grouped CV macro-F1 {result.cv_macro_f1:.3f})")
         decisions[GENERIC] = choose_decision(agnostic, generic_params, jobs=jobs)
         progress(f"{GENERIC}: decision alpha {decisions[GENERIC]['alpha']}")
