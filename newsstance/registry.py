@@ -93,4 +93,7 @@ def load(name: str | None = None, version: str | None = None, root: str | Path |
         raise ModelError(f"model {name}/{version} not found under {root}") from None
     check_compatible(metadata, folder)
     pipeline = load_file(folder / MODEL_FILE)
-    return StanceModel(pipeline, name=name, version=version, metadata=metadata)
+    try:
+        return StanceModel(pipeline, name=name, version=version, metadata=metadata)
+    except (KeyError, TypeError, ValueError) as exc:  # e.g. a hand-edited "decision" missing a label
+        raise ModelError(f"model {name}/{version} does not fit its metadata.json: {exc!r}") from None

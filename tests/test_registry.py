@@ -97,3 +97,11 @@ def test_rich_context_pipeline_round_trips_and_explains(tmp_path):
     features = {e["feature"] for e in explanations[0]}
     assert any(f.startswith("sides__l_") or f.startswith("sides__r_") for f in features)
     assert any(f.startswith("characters__") for f in features)
+
+
+def test_malformed_decision_weights_are_a_model_error(tiny_pipeline, tmp_path):
+    folder = writer.save(tiny_pipeline, "tiny", "5", {"decision": {"*": {"weights": {"favor": 2.0}}}},
+                         root=tmp_path, make_current=True)
+    with pytest.raises(ModelError, match="does not fit its metadata.json"):
+        registry.load(root=tmp_path)
+    assert (folder / "model.skops").exists()
